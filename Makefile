@@ -1,0 +1,45 @@
+# Runnable Papers. `make html` builds the site, `make test` runs the whole suite; both start
+# from nothing (they create .venv and install the pinned requirements).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JB := $(VENV)/bin/jupyter-book
+INSTALLED := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+BUILD_FLAGS := --warningiserror --nitpick --keep-going
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+.PHONY: install browser html html-student test test-chapter bench clean
+
+$(INSTALLED): requirements.txt book/_ext/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(INSTALLED)
+
+# Debian's chromium for the browser tests (Playwright's own browser download cannot work here).
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+html: install
+	$(JB) build . $(BUILD_FLAGS)
+
+# The site without solutions, for a course's students.
+html-student: install
+	mkdir -p _build/student && cp -r _build/.jupyter_cache _build/student/ 2>/dev/null || true
+	BOOK_STUDENT=1 $(JB) build . $(BUILD_FLAGS) --path-output _build/student
+
+test: install browser
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider tests chapters
+
+# One chapter as the suite runs it: make test-chapter CHAPTER=chapters/36-rectified-flow.md
+test-chapter: install
+	$(PY) -m pytest --nbval-lax -p no:cacheprovider $(CHAPTER) tests/test_structure.py -k "$(basename $(notdir $(CHAPTER))) or $(notdir $(CHAPTER))"
+
+bench: install
+	$(PY) tests/bench.py
+
+clean:
+	rm -rf _build chapters/*.ipynb

@@ -1,0 +1,43 @@
+"""Chapters and their paper cards, read from the chapters' front matter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+CHAPTER_GLOB = "[0-9][0-9]-*.md"
+CARD_FIELDS = ("title", "authors", "year", "venue", "arxiv", "bibkey", "difficulty", "minutes",
+               "prerequisites", "background")
+
+
+def chapter_paths(root: Path) -> list[Path]:
+    return sorted((root / "chapters").glob(CHAPTER_GLOB))
+
+
+def front_matter(path: Path) -> dict:
+    """The YAML block between the first two `---` lines of a MyST notebook."""
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---", 4)
+    if end == -1:
+        return {}
+    return yaml.safe_load(text[4:end]) or {}
+
+
+def paper_card(path: Path) -> dict:
+    card = front_matter(path).get("paper")
+    return card if isinstance(card, dict) else {}
+
+
+def arxiv_ids(card: dict) -> list[str]:
+    ids = card.get("arxiv", [])
+    return [str(i) for i in (ids if isinstance(ids, list) else [ids])]
+
+
+def chapter_title(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return path.stem
