@@ -155,12 +155,23 @@ def test_no_serious_accessibility_violation(site: Path, server: str, browser):
     assert failures == [], "\n".join(failures)
 
 
-def test_screenshot_of_a_chapter(site: Path, server: str, browser, tmp_path_factory):
-    """Keeps a screenshot of the first chapter in _build/screenshots for a human to look at."""
-    chapters = sorted((site / "chapters").glob("*.html"))
-    record = visit(browser, f"{server}/chapters/{chapters[0].name}")
+def test_search_finds_a_chapter(site: Path, server: str, browser):
+    record = visit(browser, f"{server}/search.html?q=reflow")
+    results = record["page"].locator("#search-results ul.search li")
+    results.first.wait_for(timeout=15_000)
+    assert "rectified" in results.first.inner_text().lower()
+    record["context"].close()
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_chapter_screenshot_in_each_mode(site: Path, server: str, browser, mode: str):
+    """Keeps screenshots in _build/screenshots for a human to look at; dark mode must apply."""
+    context = browser.new_context(viewport={"width": 1280, "height": 2400})
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}')")
+    page = context.new_page()
+    page.goto(f"{server}/chapters/36-rectified-flow.html", wait_until="networkidle")
+    assert page.evaluate("document.documentElement.dataset.theme") == mode
     out = site.parent / "screenshots"
     out.mkdir(exist_ok=True)
-    record["page"].screenshot(path=str(out / f"{chapters[0].stem}.png"), full_page=False)
-    record["context"].close()
-    assert (out / f"{chapters[0].stem}.png").stat().st_size > 10_000
+    page.screenshot(path=str(out / f"36-rectified-flow-{mode}.png"))
+    context.close()
