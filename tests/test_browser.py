@@ -167,7 +167,7 @@ def test_search_finds_a_chapter(site: Path, server: str, browser):
 def test_chapter_screenshot_in_each_mode(site: Path, server: str, browser, mode: str):
     """Keeps screenshots in _build/screenshots for a human to look at; dark mode must apply."""
     context = browser.new_context(viewport={"width": 1280, "height": 2400})
-    context.add_init_script(f"localStorage.setItem('mode', '{mode}')")
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}')")
     page = context.new_page()
     page.goto(f"{server}/chapters/36-rectified-flow.html", wait_until="networkidle")
     assert page.evaluate("document.documentElement.dataset.theme") == mode
