@@ -18,11 +18,12 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const holder of document.querySelectorAll("script.plotly-figure-data")) {
     const figure = JSON.parse(holder.textContent);
     const config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
-    const dark = document.documentElement.dataset.theme === "dark";
-    const layout = Object.assign({}, figure.layout, dark ? modeColours(figure.layout) : {});
     Plotly.newPlot(holder.dataset.target, {
-      data: figure.data, layout: layout, frames: figure.frames || [], config: config,
-    }).then((div) => drawn.push([div, figure.layout]));
+      data: figure.data, layout: figure.layout, frames: figure.frames || [], config: config,
+    }).then((div) => {
+      drawn.push([div, figure.layout]);
+      if (document.documentElement.dataset.theme === "dark") Plotly.relayout(div, modeColours(figure.layout));
+    });
   }
   new MutationObserver(() => {
     for (const [div, layout] of drawn) Plotly.relayout(div, modeColours(layout));
