@@ -26,9 +26,9 @@ browser:
 html: install
 	$(JB) build . $(BUILD_FLAGS)
 
-# The site without solutions, for a course's students.
+# The site without solutions, for a course's students, in _build/student/_build/html.
 html-student: install
-	mkdir -p _build/student && cp -r _build/.jupyter_cache _build/student/ 2>/dev/null || true
+	mkdir -p _build/student/_build && cp -r _build/.jupyter_cache _build/student/_build/ 2>/dev/null || true
 	BOOK_STUDENT=1 $(JB) build . $(BUILD_FLAGS) --path-output _build/student
 
 test: install browser

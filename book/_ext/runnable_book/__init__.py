@@ -19,6 +19,8 @@ import plotly
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+from sphinx_exercise.nodes import solution_node
 
 from . import pages
 from .bibliography import PlainBibliography
@@ -47,8 +49,21 @@ def on_config_inited(app: Sphinx, config) -> None:
     config.html_static_path.append(str(STATIC))
     config.templates_path.append(str(TEMPLATES))
     config.html_favicon = str(STATIC / "favicon.svg")
-    if os.environ.get("BOOK_STUDENT") == "1":
-        config.hide_solutions = True
+
+
+class RemoveSolutions(SphinxTransform):
+    """The student build (BOOK_STUDENT=1) drops every solution, gated ones included.
+
+    sphinx-exercise's own `hide_solutions` leaves the end marker of a gated solution behind,
+    which the HTML writer cannot handle; so solutions are removed after they are merged.
+    """
+
+    default_priority = 20  # after sphinx-exercise merges gated solutions (priority 10)
+
+    def apply(self) -> None:
+        if os.environ.get("BOOK_STUDENT") == "1":
+            for node in list(self.document.findall(solution_node)):
+                node.parent.remove(node)
 
 
 def card_field(name: str, *children: nodes.Node) -> nodes.field:
@@ -180,6 +195,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("runnable_site_url", "", "html")
     app.connect("config-inited", on_config_inited)
     app.connect("doctree-read", on_doctree_read)
+    app.add_transform(RemoveSolutions)
     app.connect("env-updated", on_env_updated)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
