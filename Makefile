@@ -8,7 +8,10 @@ JB := $(VENV)/bin/jupyter-book
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 BUILD_FLAGS := --warningiserror --nitpick --keep-going
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# One BLAS/torch thread per kernel: two notebooks share two cores.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 
 .PHONY: install browser html html-student test test-chapter bench clean
 

@@ -54,8 +54,9 @@ def markdown_table(rows: list[dict], builds: dict) -> str:
                      f"{claims or r.get('error', '')[:80]} |")
     lines += ["", f"- clean build: {builds['clean_build_s']:.0f} s",
               f"- one-chapter rebuild: {builds['one_chapter_rebuild_s']:.0f} s (budget {REBUILD_SECONDS} s)",
-              f"- `make test` projected for 60 chapters: {builds['projected_test_min_60']:.1f} min "
-              f"(budget {TEST_MINUTES_FOR_60} min)"]
+              f"- chapter execution in `make test` (nbval + site build, two workers) projected for "
+              f"60 chapters: {builds['projected_test_min_60']:.1f} min (budget {TEST_MINUTES_FOR_60} min "
+              "for the whole suite; the browser tests add about 20 s per page)"]
     return "\n".join(lines)
 
 
