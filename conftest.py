@@ -15,11 +15,11 @@ import jupytext
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile
 
+from runnable_book import KERNEL_ENV
 from runnable_book.cards import CHAPTER_GLOB
 
 NOTEBOOK_TIMEOUT = int(os.environ.get("BOOK_NOTEBOOK_TIMEOUT", 120))
-os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "PLOTLY_RENDERER": "plotly_mimetype"})
+os.environ.update(KERNEL_ENV)
 CHAPTERS = Path(__file__).parent / "chapters"
 # The Colab notebooks the build writes beside the chapters are generated copies, not tests.
 collect_ignore_glob = ["chapters/*.ipynb"]

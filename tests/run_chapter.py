@@ -23,8 +23,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-KERNEL_ENV = {**ONE_THREAD, "PLOTLY_RENDERER": "plotly_mimetype"}
+from runnable_book import KERNEL_ENV
+
 
 
 def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:

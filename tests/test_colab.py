@@ -63,7 +63,6 @@ def test_download_is_the_colab_notebook(site: Path, chapter: Path):
 
 def context() -> Context:
     return Context(
-        site_url="https://example.org/book",
         cite=lambda keys, textual: "(" + "; ".join(f"{k.title()}, 2020" for k in keys) + ")",
         link=lambda label: (f"Title of {label}", f"https://example.org/book/x.html#{label}"),
         glue={"ratio": "0.0123", "name": "'reflow'"},

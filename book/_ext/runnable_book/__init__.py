@@ -138,7 +138,7 @@ def colab_context(app: Sphinx, docname: str, bibliography: PlainBibliography) ->
             return env.titles[doc].astext(), f"{site}/{doc}.html"
         raise ValueError(f"{docname}: no label or page {target!r} to link to")
 
-    return Context(site_url=site, cite=bibliography.cite, link=link,
+    return Context(cite=bibliography.cite, link=link,
                    glue=glued_text(app, docname), references=bibliography.reference_list)
 
 
@@ -190,8 +190,7 @@ def on_build_finished(app: Sphinx, exception) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    for key, value in KERNEL_ENV.items():
-        os.environ.setdefault(key, value)
+    os.environ.update(KERNEL_ENV)  # inherited by the kernels that execute the chapters
     app.add_config_value("runnable_site_url", "", "html")
     app.connect("config-inited", on_config_inited)
     app.connect("doctree-read", on_doctree_read)

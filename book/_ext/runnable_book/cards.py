@@ -7,8 +7,6 @@ from pathlib import Path
 import yaml
 
 CHAPTER_GLOB = "[0-9][0-9]-*.md"
-CARD_FIELDS = ("title", "authors", "year", "venue", "arxiv", "bibkey", "difficulty", "minutes",
-               "prerequisites", "background")
 
 
 def chapter_paths(root: Path) -> list[Path]:

@@ -38,7 +38,6 @@ EQUATION_LABEL = re.compile(r"^\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
 class Context:
     """What the conversion needs from the built book."""
 
-    site_url: str
     cite: Callable[[list[str], bool], str]
     link: Callable[[str], tuple[str, str]]  # label -> (title, url)
     glue: dict[str, str] = field(default_factory=dict)
