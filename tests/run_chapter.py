@@ -21,27 +21,19 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+from myst_nb.ext.glue import extract_glue_data_cell
 from nbclient.exceptions import CellExecutionError
 
 from runnable_book import KERNEL_ENV
 
 
-
-def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
-    """The text of every value a chapter glued, by key."""
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            scrap = output.get("metadata", {}).get("scrapbook")
-            if scrap:
-                prefix = scrap.get("mime_prefix", "")
-                values[scrap["name"]] = output["data"].get(prefix + "text/plain", "")
-    return values
-
-
 def claim_ledger(notebook: nbformat.NotebookNode) -> list[dict]:
-    text = glued_values(notebook).get("claim_ledger")
-    return ast.literal_eval(text) if text else []
+    """The chapter's glued claim_ledger (myst-nb's own glue extraction)."""
+    for cell in notebook.cells:
+        for key, output in extract_glue_data_cell(cell) if cell.cell_type == "code" else []:
+            if key == "claim_ledger":
+                return ast.literal_eval(output["data"]["text/plain"])
+    return []
 
 
 def execute(path: Path, seed: int, timeout: int) -> dict:
