@@ -26,7 +26,10 @@ install: $(INSTALLED)
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# Chapters are executed first on every core (into the build's jupyter-cache), then Sphinx builds
+# the site from the cache.
 html: install
+	$(PY) -m runnable_book.execute _build
 	$(JB) build . $(BUILD_FLAGS)
 
 # The site without solutions, for a course's students, in _build/student/_build/html.
@@ -34,8 +37,18 @@ html-student: install
 	mkdir -p _build/student/_build && cp -r _build/.jupyter_cache _build/student/_build/ 2>/dev/null || true
 	BOOK_STUDENT=1 $(JB) build . $(BUILD_FLAGS) --path-output _build/student
 
+# Two stages, both on two workers. First every chapter, cell by cell (nbval; a chapter that
+# passes goes into the build's cache), with the checks that need no site. Then the site, built
+# from that cache without running a chapter again, and its checks, a test per page.
+# JUNIT=<folder> also writes each stage's test times there (make bench uses it).
+SITE_TESTS := tests/test_site.py tests/test_colab.py tests/test_browser.py
+junit = $(if $(JUNIT),--junitxml=$(JUNIT)/$(1).xml)
 test: install browser
-	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider tests chapters
+	status=0; \
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider chapters tests \
+	    $(addprefix --ignore=,$(SITE_TESTS)) $(call junit,chapters) || status=1; \
+	$(PY) -m pytest -n 2 --dist load -p no:cacheprovider $(SITE_TESTS) $(call junit,site) || status=1; \
+	exit $$status
 
 # One chapter as the suite runs it: make test-chapter CHAPTER=chapters/36-rectified-flow.md
 test-chapter: install

@@ -19,6 +19,8 @@ SECTIONS = ["At a glance", "Learning objectives", "The problem", "The idea", "Im
 DIRECTIVES = {"note", "tip", "important", "warning", "exercise", "solution", "solution-start",
               "solution-end", "bibliography", "code-cell"}
 ROLES = {"cite", "cite:p", "cite:t", "eq", "ref", "glue:text"}
+# What a chapter was checked against: the card's `sources.paper` starts with one of these.
+SOURCE_KINDS = ("full text", "partial text", "abstract only")
 ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 SEED_READ = re.compile(r"""os\.environ(\.get\(\s*|\[\s*)["']BOOK_SEED["']""")
 FIXED_SEED = re.compile(r"(manual_seed|default_rng|random\.seed|np\.random\.seed)\(\s*\d+\s*\)")
@@ -63,6 +65,13 @@ def card_problems(card: dict, chapter_stems: set[str], bibkeys: set[str]) -> lis
     need("prerequisites", isinstance(prereqs, list) and all(p in chapter_stems for p in prereqs),
          "must be a list of chapter file stems of this book")
     need("background", text(card.get("background")), "must say what a reader should know")
+    sources = card.get("sources")
+    sources = sources if isinstance(sources, dict) else {}
+    need("sources", text(sources.get("paper")) and sources["paper"].startswith(SOURCE_KINDS),
+         "must have `paper:` starting with " + ", ".join(f"`{k}`" for k in SOURCE_KINDS)
+         + " and saying what was read")
+    need("sources", text(sources.get("code")),
+         "must have `code:` naming the official code and commit read, or saying there is none")
     return problems
 
 
@@ -91,6 +100,8 @@ def code_problems(code_cells: list[str]) -> list[str]:
             problems.append(f"{where}: writes a file (`{FILE_WRITE.search(cell).group(0)}`) outside a temporary directory")
     if not re.search(r"""glue\(\s*["']claim_ledger["']""", code):
         problems.append("the claim check records nothing: glue(\"claim_ledger\", [...], display=False)")
+    elif not re.search(r"""["']kind["']\s*:""", code):
+        problems.append('every claim-ledger row needs a `kind`: "paper claim" or "sanity check"')
     return problems
 
 

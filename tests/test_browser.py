@@ -1,8 +1,10 @@
 """Every page of the built site in a real browser (Debian's chromium, driven by Playwright).
 
-For every page: figures drawn, math typeset, no request to another host, no console error, no
-4xx, the Colab link ends in .ipynb; axe-core finds no serious or critical violation; chapter
-pages stay light.
+One visit per page (a test per page, spread over the workers): figures drawn, math typeset, no
+request to another host, no console error, no 4xx, the Colab link ends in .ipynb; axe-core finds
+no serious or critical violation; chapter pages stay light; and every figure is laid out cleanly
+at a desktop width and, after the window narrows, at a phone width: no title, legend, slider,
+menu, axis title or annotation overlaps another or is cut off.
 """
 
 from __future__ import annotations
@@ -16,13 +18,20 @@ from pathlib import Path
 
 import pytest
 
+from chapter_rules import toc_files
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[1]
 # Bytes a chapter page transfers (text gzipped, as a static host serves it), not counting the
 # once-cached plotly.js and MathJax.
 PAGE_BUDGET = 1_000_000
 SHARED_ASSETS = ("/_static/vendor/plotly.min.js", "/_static/vendor/mathjax/")
+DESKTOP, PHONE = {"width": 1300, "height": 900}, {"width": 390, "height": 844}
+# The site's pages: one per entry of the table of contents, and Sphinx's own.
+PAGES = sorted([f"{f}.html" for f in toc_files(ROOT / "_toc.yml")] + ["genindex.html", "search.html"])
+NO_AXE = {"genindex.html", "search.html"}  # Sphinx's own pages
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -55,7 +64,7 @@ def browser():
         browser.close()
 
 
-def site_pages(site: Path) -> list[str]:
+def built_pages(site: Path) -> list[str]:
     return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
                   if not {"_static", "_sources"} & set(p.parts))
 
@@ -66,10 +75,10 @@ def transferred_bytes(body: bytes, headers: dict) -> int:
     return len(gzip.compress(body)) if textual else len(body)
 
 
-def visit(browser, url: str) -> dict:
+def visit(browser, url: str, viewport: dict = DESKTOP) -> dict:
     """Load a page with every non-local request blocked and recorded."""
     record = {"external": [], "errors": [], "bad": [], "bytes": 0}
-    context = browser.new_context()
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
 
     def route(route):
@@ -92,67 +101,114 @@ def visit(browser, url: str) -> dict:
     page.on("response", on_response)
     page.on("console", lambda m: m.type == "error" and record["errors"].append(m.text))
     page.on("pageerror", lambda e: record["errors"].append(str(e)))
-    page.goto(url, wait_until="load")
+    page.goto(url, wait_until="load", timeout=60_000)
     page.wait_for_load_state("networkidle")
     page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
     record["page"], record["context"] = page, context
     return record
 
 
-def test_every_page_renders_offline_and_cleanly(site: Path, server: str, browser):
-    failures = []
-    for rel in site_pages(site):
-        record = visit(browser, f"{server}/{rel}")
-        page = record["page"]
-        figures = page.locator("div.plotly-figure").count()
-        drawn = page.locator("div.plotly-figure svg.main-svg").first.count() if figures else 0
-        drawn_all = page.evaluate(
-            "() => [...document.querySelectorAll('div.plotly-figure')]"
-            ".every(d => d.querySelector('svg.main-svg'))")
-        raw_tex = page.evaluate(
-            "() => [...document.querySelectorAll('.math')]"
-            ".filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60))")
-        colab = page.evaluate(
-            "() => [...document.querySelectorAll('a')].map(a => a.href)"
-            ".filter(h => h.includes('colab.research.google.com'))")
-        problems = []
-        if figures and not (drawn and drawn_all):
-            problems.append("a plotly figure was not drawn")
-        if raw_tex:
-            problems.append(f"math left as raw TeX: {raw_tex[:2]}")
-        if record["external"]:
-            problems.append(f"requests to other hosts: {record['external'][:3]}")
-        if record["errors"]:
-            problems.append(f"console errors: {record['errors'][:3]}")
-        if record["bad"]:
-            problems.append(f"failed responses: {record['bad'][:3]}")
-        if any(not h.endswith(".ipynb") for h in colab):
-            problems.append(f"Colab link not to an .ipynb: {colab}")
-        if rel.startswith("chapters/"):
-            if not colab:
-                problems.append("no Open in Colab link")
-            if record["bytes"] > PAGE_BUDGET:
-                problems.append(f"page weighs {record['bytes']} bytes > {PAGE_BUDGET}")
-        if problems:
-            failures.append(f"{rel}: " + "; ".join(problems))
-        record["context"].close()
-    assert failures == [], "\n".join(failures)
+# In the page: the parts of every figure (title, legend, sliders, menus, axis titles,
+# annotations, colour bars) as boxes, and the pairs that overlap or leave the figure.
+FIGURE_PROBLEMS = """() => {
+  const problems = [];
+  for (const div of document.querySelectorAll("div.plotly-figure")) {
+    const origin = div.getBoundingClientRect();
+    const named = [];
+    const add = (name, el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) named.push([name, {l: r.left - origin.left, t: r.top - origin.top,
+        r: r.right - origin.left, b: r.bottom - origin.top}]);
+    };
+    div.querySelectorAll(".g-gtitle").forEach((e) => add("title", e));
+    div.querySelectorAll(".legend").forEach((e) => add("legend", e));
+    div.querySelectorAll(".slider-container > g").forEach((e, i) => add(`slider ${i}`, e));
+    div.querySelectorAll(".updatemenu-container > g").forEach((e, i) => add(`menu ${i}`, e));
+    div.querySelectorAll(".infolayer > g[class$='title']:not(.g-gtitle)").forEach((e) =>
+      add(`axis title ${e.getAttribute("class")}`, e));
+    div.querySelectorAll(".annotation").forEach((e, i) => add(`annotation "${e.textContent.slice(0, 30)}"`, e));
+    div.querySelectorAll(".colorbar").forEach((e, i) => add(`colour bar ${i}`, e));
+    const [w, h] = [origin.width, origin.height];
+    const id = div.id;
+    for (const [name, b] of named) {
+      if (b.l < -1 || b.t < -1 || b.r > w + 1 || b.b > h + 1)
+        problems.push(`${id}: ${name} is cut off (${Math.round(b.l)},${Math.round(b.t)},${Math.round(b.r)},${Math.round(b.b)} in ${Math.round(w)}×${Math.round(h)})`);
+    }
+    for (let i = 0; i < named.length; i++) for (let j = i + 1; j < named.length; j++) {
+      const [n1, a] = named[i], [n2, b] = named[j];
+      const x = Math.min(a.r, b.r) - Math.max(a.l, b.l), y = Math.min(a.b, b.b) - Math.max(a.t, b.t);
+      if (x > 1 && y > 1) problems.push(`${id}: ${n1} overlaps ${n2} (${Math.round(x)}×${Math.round(y)} px)`);
+    }
+  }
+  return problems;
+}"""
 
 
-def test_no_serious_accessibility_violation(site: Path, server: str, browser):
-    axe = Axe()
-    failures = []
-    for rel in site_pages(site):
-        if rel in ("genindex.html", "search.html"):
-            continue
-        record = visit(browser, f"{server}/{rel}")
-        results = axe.run(record["page"])
-        for violation in results.response["violations"]:
-            if violation["impact"] in ("serious", "critical"):
-                targets = [n["target"] for n in violation["nodes"]][:3]
-                failures.append(f"{rel}: {violation['id']} ({violation['impact']}): {targets}")
-        record["context"].close()
-    assert failures == [], "\n".join(failures)
+def wait_for_layout(page, width: int) -> None:
+    """Until every figure is drawn and laid out for the figure width it now has."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('div.plotly-figure')]"
+        ".every(d => d.dataset.laidOut === String(d.clientWidth))", timeout=60_000)
+
+
+def page_problems(rel: str, record: dict) -> list[str]:
+    page = record["page"]
+    figures = page.locator("div.plotly-figure").count()
+    drawn_all = page.evaluate(
+        "() => [...document.querySelectorAll('div.plotly-figure')]"
+        ".every(d => d.querySelector('svg.main-svg'))")
+    raw_tex = page.evaluate(
+        "() => [...document.querySelectorAll('.math')]"
+        ".filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60))")
+    colab = page.evaluate(
+        "() => [...document.querySelectorAll('a')].map(a => a.href)"
+        ".filter(h => h.includes('colab.research.google.com'))")
+    problems = []
+    if figures and not drawn_all:
+        problems.append("a plotly figure was not drawn")
+    if raw_tex:
+        problems.append(f"math left as raw TeX: {raw_tex[:2]}")
+    if record["external"]:
+        problems.append(f"requests to other hosts: {record['external'][:3]}")
+    if record["errors"]:
+        problems.append(f"console errors: {record['errors'][:3]}")
+    if record["bad"]:
+        problems.append(f"failed responses: {record['bad'][:3]}")
+    if any(not h.endswith(".ipynb") for h in colab):
+        problems.append(f"Colab link not to an .ipynb: {colab}")
+    if rel.startswith("chapters/"):
+        if not colab:
+            problems.append("no Open in Colab link")
+        if record["bytes"] > PAGE_BUDGET:
+            problems.append(f"page weighs {record['bytes']} bytes > {PAGE_BUDGET}")
+    return problems
+
+
+def axe_problems(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_the_site_has_exactly_the_pages_tested(site: Path):
+    assert built_pages(site) == sorted(PAGES + ["index.html"])
+    assert 'http-equiv="Refresh" content="0; url=book/intro.html"' in (site / "index.html").read_text()
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_page_renders_offline_accessibly_with_clean_figures(site: Path, server: str, browser, rel: str):
+    record = visit(browser, f"{server}/{rel}")
+    page = record["page"]
+    problems = page_problems(rel, record)
+    if rel not in NO_AXE:
+        problems += axe_problems(page)
+    if page.locator("div.plotly-figure").count():
+        for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            wait_for_layout(page, viewport["width"])
+            problems += [f"{name} {viewport['width']} px: {p}" for p in page.evaluate(FIGURE_PROBLEMS)]
+    record["context"].close()
+    assert problems == [], f"{rel}:\n" + "\n".join(problems)
 
 
 def test_search_finds_a_chapter(site: Path, server: str, browser):

@@ -24,7 +24,7 @@ from sphinx_exercise.nodes import solution_node
 
 from . import pages
 from .bibliography import PlainBibliography
-from .cards import arxiv_ids, chapter_paths, paper_card
+from .cards import arxiv_ids, paper_card, sources_text
 from .colab import Context, colab_notebook
 from .plotly_mime import FIGURE_CLASS
 
@@ -98,6 +98,7 @@ def card_node(card: dict, docname: str) -> nodes.container:
         card_field("Runs in", nodes.Text(f"about {card['minutes']} min on a laptop CPU")),
         card_field("Prerequisites", *(prerequisites or [nodes.Text("none in this book")])),
         card_field("Background", nodes.Text(str(card["background"]))),
+        card_field("Checked against", nodes.Text(sources_text(card))),
     )
     return nodes.container("", fields, classes=["paper-card"])
 

@@ -34,6 +34,12 @@ def arxiv_ids(card: dict) -> list[str]:
     return [str(i) for i in (ids if isinstance(ids, list) else [ids])]
 
 
+def sources_text(card: dict) -> str:
+    """What the chapter was checked against: the paper's text and the official code."""
+    sources = card.get("sources") or {}
+    return f"paper: {sources.get('paper', 'not stated')}; code: {sources.get('code', 'not stated')}"
+
+
 def chapter_title(path: Path) -> str:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# "):

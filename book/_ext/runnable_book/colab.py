@@ -15,6 +15,8 @@ from typing import Callable
 import jupytext
 import nbformat
 
+from .cards import sources_text
+
 # Modules a fresh Colab runtime already has; installing them again would force a restart.
 COLAB_PREINSTALLED = {
     "IPython", "google", "matplotlib", "numpy", "pandas", "plotly", "scipy", "sklearn", "torch",
@@ -183,6 +185,7 @@ def card_markdown(card: dict, page_url: str, ctx: Context) -> str:
         f"**Authors:** {', '.join(card['authors'])} ({card['year']}, {card['venue']}), {arxiv}  \n"
         f"**Difficulty:** {card['difficulty']}/3 · **Runs in:** about {card['minutes']} min on a CPU  \n"
         f"**Prerequisites:** {prerequisites or 'none'} · **Background:** {card['background']}  \n"
+        f"**Checked against:** {sources_text(card)}  \n"
         f"This notebook is generated from the chapter of [Runnable Papers]({page_url}); "
         "read it there with its figures rendered."
     )

@@ -65,6 +65,9 @@ def chapter_link(app: Sphinx, docname: str, fromdoc: str) -> nodes.reference:
     return nodes.reference("", title, refuri=app.builder.get_relative_uri(fromdoc, docname))
 
 
+KINDS = ("paper claim", "sanity check")
+
+
 def claim_rows(app: Sphinx, docname: str) -> list[dict]:
     from . import glued_text  # the executed chapter's glued values
 
@@ -73,32 +76,46 @@ def claim_rows(app: Sphinx, docname: str) -> list[dict]:
         logger.warning(f"{docname}: the chapter glues no 'claim_ledger'", location=docname)
         return []
     try:
-        return ast.literal_eval(text)
+        rows = ast.literal_eval(text)
     except (ValueError, SyntaxError):
         logger.warning(f"{docname}: 'claim_ledger' must hold plain str/bool values", location=docname)
         return []
+    for row in rows:
+        if row.get("kind") not in KINDS:
+            logger.warning(f"{docname}: ledger row {row.get('claim')!r} needs a kind, one of {KINDS}",
+                           location=docname)
+        elif row["kind"] == "paper claim" and not str(row.get("control", "")).strip():
+            logger.warning(f"{docname}: paper claim {row.get('claim')!r} names no negative control",
+                           location=docname)
+    return rows
 
 
 def table(header: list[str], rows: list[list[nodes.Node]], widths: list[int]) -> nodes.table:
     group = nodes.tgroup(cols=len(header))
     group += [nodes.colspec(colwidth=w) for w in widths]
     head = nodes.thead("", nodes.row("", *(nodes.entry("", nodes.paragraph(text=h)) for h in header)))
-    body = nodes.tbody("", *(nodes.row("", *(nodes.entry("", nodes.paragraph("", "", cell))
+    body = nodes.tbody("", *(nodes.row("", *(nodes.entry("", nodes.paragraph("", "", *cell))
                                               for cell in row)) for row in rows))
     group += [head, body]
     return nodes.table("", group, classes=["reproduction-ledger"])
 
 
-def ledger_table(app: Sphinx, fromdoc: str) -> nodes.table:
-    rows = []
+def ledger_sections(app: Sphinx, fromdoc: str) -> list[nodes.Node]:
+    """One table per chapter, in reading order, each under a link to its chapter."""
+    out: list[nodes.Node] = []
     for docname in chapters_in_toc_order(app):
+        rows = []
         for claim in claim_rows(app, docname):
             status = "✔ holds" if claim.get("passed") else "✘ fails"
-            rows.append([chapter_link(app, docname, fromdoc), nodes.Text(claim["claim"]),
-                         nodes.Text(claim["measured"]), nodes.Text(claim["tolerance"]),
-                         nodes.Text(status)])
-    return table(["Chapter", "Claim tested", "Measured in this build", "Tolerance", "Status"],
-                 rows, [20, 35, 20, 15, 10])
+            kind = nodes.emphasis("", claim.get("kind", ""))
+            rows.append([[nodes.Text(claim["claim"] + " "), nodes.inline("", "", nodes.Text("("), kind, nodes.Text(")"))],
+                         [nodes.Text(claim["measured"])], [nodes.Text(claim["tolerance"])],
+                         [nodes.Text(str(claim.get("control", "—")))], [nodes.Text(status)]])
+        out.append(nodes.rubric("", "", chapter_link(app, docname, fromdoc)))
+        out.append(table(["Claim tested", "Measured in this build", "Tolerance",
+                          "Negative control (mechanism removed)", "Status"],
+                         rows, [34, 18, 12, 26, 10]))
+    return out
 
 
 def prerequisite_figure(app: Sphinx) -> go.Figure:
@@ -165,7 +182,7 @@ def prerequisite_list(app: Sphinx, fromdoc: str) -> nodes.bullet_list:
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in doctree.findall(ledger_placeholder):
-        node.replace_self(ledger_table(app, docname))
+        node.replace_self(ledger_sections(app, docname))
     for node in doctree.findall(graph_placeholder):
         html = figure_html(json.loads(prerequisite_figure(app).to_json()), "plotly-prerequisite-graph")
         node.replace_self([nodes.raw("", html, format="html"), prerequisite_list(app, docname)])

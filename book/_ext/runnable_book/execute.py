@@ -1,0 +1,50 @@
+"""Execute the chapters into the build's jupyter-cache, on every core, before Sphinx reads them.
+
+myst-nb executes a page when Sphinx reads it, one page after the other. Run first, this fills the
+same cache with jupyter-cache's parallel executor (myst-nb's own reader, so the cache keys match);
+the build then takes every chapter from the cache. Chapters already cached are not run again.
+
+    python -m runnable_book.execute [BUILD_DIR]      # default: _build
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jupyter_cache import get_cache
+from jupyter_cache.executors import load_executor
+
+from . import KERNEL_ENV
+from .cards import chapter_paths
+
+CACHE = ".jupyter_cache"  # jupyter-book's cache folder inside the build directory
+READER = {"name": "myst_nb_md", "type": "plugin"}  # myst-nb's reader for MyST notebooks
+TIMEOUT = 300  # seconds per chapter, as execute.timeout in _config.yml
+
+
+def chapter_cache(build: Path):
+    return get_cache(str(build / CACHE))
+
+
+def execute_chapters(root: Path, build: Path) -> list[str]:
+    """Run every chapter missing from the cache; return the chapters that failed."""
+    os.environ.update(KERNEL_ENV)
+    cache = chapter_cache(build)
+    records = [cache.add_nb_to_project(str(path), read_data=READER) for path in chapter_paths(root)]
+    result = load_executor("local-parallel", cache).run_and_cache(
+        filter_pks=[r.pk for r in records], timeout=TIMEOUT, allow_errors=False)
+    return result.excepted + result.errored
+
+
+def main() -> None:
+    build = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("_build")
+    # A chapter that fails here is left out of the cache: the build runs it again and reports
+    # its error in full, with the page it belongs to.
+    for uri in execute_chapters(Path.cwd(), build):
+        print(f"chapter failed to execute (the build will report why): {uri}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
