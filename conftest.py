@@ -31,6 +31,7 @@ CHAPTERS = ROOT / "chapters"
 BUILD = ROOT / "_build"
 # The Colab notebooks the build writes beside the chapters are generated copies, not tests.
 collect_ignore_glob = ["chapters/*.ipynb"]
+GLUE_TEXT = "application/papermill.record/text/plain"  # how myst-nb's glue stores a value
 
 
 class ChapterCell(IPyNbCell):
@@ -46,10 +47,21 @@ class ChapterCell(IPyNbCell):
         except BaseException:
             notebook.failed = True
             raise
+        numpy_glued = numpy_scalars_glued(self.test_outputs)
+        if numpy_glued:
+            notebook.failed = True
+            pytest.fail(f"glued numpy scalars {numpy_glued}: glue float(x) or int(x), which the "
+                        "book can format")
         self.cell.outputs = self.test_outputs
         self.cell.execution_count = self.cell_num + 1
         if self.cell_num == notebook.last_cell and not getattr(notebook, "failed", False):
             cache_executed(notebook.nb, notebook.path)
+
+
+def numpy_scalars_glued(outputs) -> list[str]:
+    """Glued values whose text is a numpy repr such as `np.float64(0.5)`."""
+    return [output.get("metadata", {}).get("scrapbook", {}).get("name", "?") for output in outputs
+            if str(output.get("data", {}).get(GLUE_TEXT, "")).startswith("np.")]
 
 
 def cache_executed(nb, path: Path) -> None:

@@ -19,6 +19,7 @@ SECTIONS = ["At a glance", "Learning objectives", "The problem", "The idea", "Im
 DIRECTIVES = {"note", "tip", "important", "warning", "exercise", "solution", "solution-start",
               "solution-end", "bibliography", "code-cell"}
 ROLES = {"cite", "cite:p", "cite:t", "eq", "ref", "glue:text"}
+GLUE_UNCLOSED = re.compile(r"\{glue(?::text)?\}`[^`\n]*[}\n]")
 # What a chapter was checked against: the card's `sources.paper` starts with one of these.
 SOURCE_KINDS = ("full text", "partial text", "abstract only")
 ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
@@ -113,6 +114,8 @@ def markdown_problems(markdown: str, stem: str) -> list[str]:
         problems.append(f"MyST directive `{{{name}}}` is not in the chapter standard (Colab cannot show it)")
     for name in sorted(set(ROLE_USE.findall(markdown)) - ROLES):
         problems.append(f"MyST role `{{{name}}}` is not in the chapter standard (Colab cannot show it)")
+    for role in GLUE_UNCLOSED.findall(markdown):
+        problems.append(f"glued value not closed by a backtick: {role[:60]!r}")
     for block in re.findall(r"^`{3,}\{solution(?:-start)?\}.*\n((?::[\w-]+:.*\n)*)", markdown, re.M):
         if ":class: dropdown" not in block:
             problems.append("every solution needs `:class: dropdown` (solutions are collapsed)")

@@ -50,6 +50,7 @@ BROKEN = {
     "sources-missing": ('  sources:\n', '  origins:\n', "field `sources` must have `paper:`"),
     "sources-paper": ('paper: "full text (arXiv', 'paper: "read it (arXiv', "field `sources` must have `paper:`"),
     "sources-code": ('code: "github.com/author/repo', 'cod: "github.com/author/repo', "field `sources` must have `code:`"),
+    "glue-unclosed": ("{glue:text}`nn_ratio:.3f`", "{glue:text}`nn_ratio:.3f}", "glued value not closed by a backtick"),
     "ledger-kind": ('"kind": "paper claim"', '"type": "paper claim"', "every claim-ledger row needs a `kind`"),
     "front-matter-yaml": ("  year: 2022", "  year: [2022", "front matter is not valid YAML"),
     "label": ("(99-good-chapter)=", "(wrong-label)=", "preceded by the label line `(99-good-chapter)=`"),
