@@ -14,6 +14,7 @@ from typing import Callable
 
 import jupytext
 import nbformat
+from myst_nb.core.variables import format_plain_text
 
 from .cards import sources_text
 
@@ -98,8 +99,7 @@ def convert_roles(text: str, ctx: Context) -> str:
             value = ctx.glue.get(key)
             if value is None:
                 raise ValueError(f"glued value {key!r} not found")
-            shown = ast.literal_eval(value) if value[:1] in "'\"" else value
-            return format(float(shown), fmt) if fmt else str(shown)
+            return format_plain_text(value, fmt)  # as the site shows it
         if name in ("math",):
             return f"${body}$"
         raise ValueError(f"MyST role {{{name}}} has no plain-Markdown conversion")
