@@ -245,7 +245,9 @@ function place(div, layout, width) {
       const drawnBox = p.sliders[i];
       const railLeft = full._size.l + full.sliders[i].x * full._size.w;
       const railRight = railLeft + full.sliders[i].len * full._size.w;
-      const left = Math.max(margin.l + x, GAP / 2 + Math.max(0, railLeft - drawnBox.left));
+      // Beside the buttons, its first label must clear them; alone, the figure's left edge.
+      const leftmost = x > 0 ? margin.l + x : GAP / 2;
+      const left = Math.max(margin.l + x, leftmost + Math.max(0, railLeft - drawnBox.left));
       const right = width - GAP / 2 - Math.max(0, drawnBox.right - railRight);
       Object.assign(layout.sliders[i], { x: (left - margin.l) / plotWidth,
                                          len: Math.max(0.2, (right - left) / plotWidth), y: -offset / plotHeight });
@@ -274,6 +276,8 @@ async function tidy(div, figure) {
   if (fitTexts(div, layout)) await draw(div, figure, layout, wrapTitle);
   place(div, layout, width);
   await draw(div, figure, layout, wrapTitle);
+  // The placed plot area is smaller than the first one: an axis title that fitted then may not now.
+  if (fitTexts(div, layout)) await draw(div, figure, layout, wrapTitle);
   const placed = placement(layout);
   place(div, layout, width);
   if (placement(layout) !== placed) await draw(div, figure, layout, wrapTitle);
