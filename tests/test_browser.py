@@ -185,7 +185,9 @@ def page_problems(rel: str, record: dict) -> list[str]:
 
 
 def axe_problems(page) -> list[str]:
-    results = Axe().run(page)
+    # Only violations are read; asking axe for nothing else makes it several times faster on
+    # pages with many figure nodes (it still runs every rule).
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
     return [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
