@@ -31,7 +31,6 @@ CHAPTERS = ROOT / "chapters"
 BUILD = ROOT / "_build"
 # The Colab notebooks the build writes beside the chapters are generated copies, not tests.
 collect_ignore_glob = ["chapters/*.ipynb"]
-GLUE_TEXT = "application/papermill.record/text/plain"  # how myst-nb's glue stores a value
 
 
 class ChapterCell(IPyNbCell):
@@ -60,8 +59,13 @@ class ChapterCell(IPyNbCell):
 
 def numpy_scalars_glued(outputs) -> list[str]:
     """Glued values whose text is a numpy repr such as `np.float64(0.5)`."""
-    return [output.get("metadata", {}).get("scrapbook", {}).get("name", "?") for output in outputs
-            if str(output.get("data", {}).get(GLUE_TEXT, "")).startswith("np.")]
+    found = []
+    for output in outputs:
+        record = output.get("metadata", {}).get("scrapbook")  # how myst-nb's glue marks a value
+        text = record and output.get("data", {}).get(record.get("mime_prefix", "") + "text/plain", "")
+        if text and str(text).startswith("np."):
+            found.append(record["name"])
+    return found
 
 
 def cache_executed(nb, path: Path) -> None:

@@ -75,10 +75,10 @@ def transferred_bytes(body: bytes, headers: dict) -> int:
     return len(gzip.compress(body)) if textual else len(body)
 
 
-def visit(browser, url: str, viewport: dict = DESKTOP) -> dict:
+def visit(browser, url: str) -> dict:
     """Load a page with every non-local request blocked and recorded."""
     record = {"external": [], "errors": [], "bad": [], "bytes": 0}
-    context = browser.new_context(viewport=viewport)
+    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
 
     def route(route):
@@ -144,7 +144,7 @@ FIGURE_PROBLEMS = """() => {
 }"""
 
 
-def wait_for_layout(page, width: int) -> None:
+def wait_for_layout(page) -> None:
     """Until every figure is drawn and laid out for the figure width it now has."""
     page.wait_for_function(
         "() => [...document.querySelectorAll('div.plotly-figure')]"
@@ -207,7 +207,7 @@ def test_page_renders_offline_accessibly_with_clean_figures(site: Path, server: 
     if page.locator("div.plotly-figure").count():
         for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(viewport)
-            wait_for_layout(page, viewport["width"])
+            wait_for_layout(page)
             problems += [f"{name} {viewport['width']} px: {p}" for p in page.evaluate(FIGURE_PROBLEMS)]
     record["context"].close()
     assert problems == [], f"{rel}:\n" + "\n".join(problems)
