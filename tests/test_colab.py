@@ -10,7 +10,7 @@ import jupytext
 import nbformat
 import pytest
 
-from runnable_book.colab import Context, plain_markdown
+from runnable_book.colab import Context, plain_markdown, setup_cell_source
 from runnable_book.cards import chapter_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,3 +114,11 @@ def test_unknown_myst_fails_loudly():
         plain_markdown("See {abbr}`CPU (central processing unit)`.", context())
     with pytest.raises(ValueError, match="figure"):
         plain_markdown("```{figure} a.png\n```", context())
+
+
+def test_setup_cell_installs_only_what_colab_lacks():
+    # The standard library and Colab's own packages are never pinned; the glue helper is.
+    source = setup_cell_source(["import inspect, lzma, math\nimport numpy as np\nfrom myst_nb import glue"])
+    needed = ast.literal_eval(re.search(r"^NEEDED = (\{.*\})$", source, re.M)[1])
+    assert sorted(needed) == ["docutils", "myst_nb"]
+    assert needed["myst_nb"].startswith("myst-nb==")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -18,13 +19,10 @@ from myst_nb.core.variables import format_plain_text
 
 from .cards import sources_text
 
-# Modules a fresh Colab runtime already has; installing them again would force a restart.
-COLAB_PREINSTALLED = {
-    "IPython", "google", "matplotlib", "numpy", "pandas", "plotly", "scipy", "sklearn", "torch",
-    "__future__", "abc", "collections", "contextlib", "copy", "dataclasses", "functools",
-    "itertools", "json", "math", "os", "random", "re", "string", "sys", "time", "typing",
-    "warnings", "tempfile", "pathlib", "statistics", "heapq", "bisect", "operator", "enum",
-}
+# Modules a fresh Colab runtime already has (besides Python's standard library); installing them
+# again would force a restart.
+COLAB_PREINSTALLED = {"IPython", "google", "matplotlib", "numpy", "pandas", "plotly", "scipy", "sklearn",
+                      "torch"} | set(sys.stdlib_module_names)
 # PyPI names and the extra modules a module needs at run time (myst_nb.glue needs docutils).
 PYPI_NAME = {"myst_nb": "myst-nb", "docutils": "docutils", "yaml": "PyYAML"}
 NEEDS = {"myst_nb": ["docutils"]}
