@@ -19,7 +19,7 @@ RAW_MYST = [
     (re.compile(r"\{[\w:-]+\}`"), "a MyST role"),
     (re.compile(r"^\s*(`{3,}|:{3,})\{", re.M), "a MyST directive"),
     (re.compile(r"^\([\w.:-]+\)=\s*$", re.M), "a MyST label"),
-    (re.compile(r"^\$\$\s*\(", re.M), "an equation label"),
+    (re.compile(r"^\$\$[ \t]*\([\w.:-]+\)[ \t]*$", re.M), "an equation label"),
     (re.compile(r"^:(class|label|filter|tags):", re.M), "a directive option"),
 ]
 NEVER_INSTALL = ("numpy", "torch", "ipykernel", "ipython", "jupyter", "notebook", "plotly",
