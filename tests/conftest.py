@@ -47,5 +47,5 @@ def site(run_id: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def student_site(site: Path, run_id: str) -> Path:
+def student_site(run_id: str) -> Path:
     return build_once("html-student", BUILD / "student" / "_build" / "html", run_id)

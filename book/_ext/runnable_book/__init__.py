@@ -157,7 +157,11 @@ def on_env_updated(app: Sphinx, env) -> None:
         source = Path(env.doc2path(docname)).read_text(encoding="utf-8")
         ctx = colab_context(app, docname, bibliography)
         notebook = colab_notebook(source, f"{site}/{docname}.html", ctx)
-        nbformat.write(notebook, str(colab_path(app, docname)))
+        # Written whole, then moved into place: the student build may write the same file at once.
+        target = colab_path(app, docname)
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        nbformat.write(notebook, str(partial))
+        partial.replace(target)
 
 
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
