@@ -85,6 +85,10 @@ function firstLayout(layout, width) {
     yanchor: "top", font: { size: phone ? 11 : 12 },
   });
   out.margin = { l: GAP, r: GAP, t: GAP, b: GAP, pad: 0, autoexpand: true };
+  // Subplot titles (plotly sets them at 16 px) and other large annotations stay below the title.
+  for (const note of out.annotations || []) {
+    if (note.font && note.font.size > titleSize - 2) note.font = Object.assign({}, note.font, { size: titleSize - 2 });
+  }
   const flush = { x: 0, y: 0, xanchor: "left", yanchor: "top", pad: { t: 0, r: 0, b: 0, l: 0 } };
   for (const menu of out.updatemenus || []) Object.assign(menu, flush);
   for (const slider of out.sliders || []) Object.assign(slider, flush, { len: 1 });
