@@ -1,10 +1,26 @@
-"""Author-year citations as plain text, for the Colab notebooks."""
+"""Author-year citations as plain text, for the Colab notebooks; pybtex's styles looked up once."""
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from pybtex.database import parse_file
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting import BaseStyle
+
+STYLE_GROUPS = ("pybtex.style.formatting", "pybtex.style.labels", "pybtex.style.names",
+                "pybtex.style.sorting")
+
+
+def register_installed_styles() -> None:
+    """pybtex finds a style by scanning every installed package's entry points, each time a style
+    object is made: sphinxcontrib-bibtex makes a few per bibliography on every build, ~1 s in all.
+    Registered once as runtime plugins (the same classes under the same names), they are found
+    without the scan."""
+    for group in STYLE_GROUPS:
+        for entry in entry_points(group=group):
+            register_plugin(group, entry.name, entry.load(), force=True)
 
 
 class PlainBibliography:
@@ -38,3 +54,34 @@ class PlainBibliography:
             title = fields.get("title", "").replace("{", "").replace("}", "")
             lines.append(f"- {authors} ({fields.get('year', 'n.d.')}). {title}. {where}. {url}".rstrip(". ") )
         return "\n".join(lines)
+
+
+# The formatted text of a reference depends only on the style, its label and the entry.
+# sphinxcontrib-bibtex formats every entry of every chapter's reference list again on every
+# build, twice (once more for the hover tooltip): a third of a build that changes one page.
+# `keep_formatted_references` makes pybtex reuse the text it made, from a store that Sphinx
+# keeps in its environment between builds.
+_FORMATTED: dict = {}
+_format_entry = BaseStyle.format_entry
+
+
+def reference_fingerprint(style: BaseStyle, label: str, entry) -> tuple:
+    persons = tuple((role, tuple(str(p) for p in people)) for role, people in entry.persons.items())
+    styles = (style, style.name_style, style.label_style, style.sorting_style)
+    return (*(f"{type(s).__module__}.{type(s).__qualname__}" for s in styles), style.abbreviate_names,
+            label, entry.key, entry.type, tuple(entry.fields.items()), persons)
+
+
+def _reused_format_entry(style: BaseStyle, label: str, entry, bib_data=None):
+    if bib_data is not None:  # cross-references resolved against a database: not reused
+        return _format_entry(style, label, entry, bib_data=bib_data)
+    key = reference_fingerprint(style, label, entry)
+    if key not in _FORMATTED:
+        _FORMATTED[key] = _format_entry(style, label, entry)
+    return _FORMATTED[key]
+
+
+def keep_formatted_references(store: dict) -> None:
+    global _FORMATTED
+    _FORMATTED = store
+    BaseStyle.format_entry = _reused_format_entry

@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 
 CHAPTER_GLOB = "[0-9][0-9]-*.md"
+# libyaml's parser where PyYAML was built with it: the build reads every card several times.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def chapter_paths(root: Path) -> list[Path]:
@@ -21,7 +23,7 @@ def front_matter(path: Path) -> dict:
     end = text.find("\n---", 4)
     if end == -1:
         return {}
-    return yaml.safe_load(text[4:end]) or {}
+    return yaml.load(text[4:end], Loader=YAML_LOADER) or {}
 
 
 def paper_card(path: Path) -> dict:

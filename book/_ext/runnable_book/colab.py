@@ -208,6 +208,8 @@ def colab_notebook(source: str, page_url: str, ctx: Context) -> nbformat.Noteboo
                       nbformat.v4.new_code_cell(setup_cell_source(code))]
         if rest.strip():
             cells.append(nbformat.v4.new_markdown_cell(rest.strip()))
+    for n, cell in enumerate(cells):  # ids by position, not random: the same chapter, the same bytes
+        cell.id = f"cell-{n}"
     result = nbformat.v4.new_notebook(cells=cells)
     result.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

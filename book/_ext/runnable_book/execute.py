@@ -2,19 +2,22 @@
 
 myst-nb executes a page when Sphinx reads it, one page after the other. Run first, this fills the
 same cache with jupyter-cache's parallel executor (myst-nb's own reader, so the cache keys match);
-the build then takes every chapter from the cache. Chapters already cached are not run again.
+the build then takes every chapter from the cache. Chapters already cached are not run again,
+and a chapter whose source has not changed since it was last found in the cache is not even
+handed to jupyter-cache (which would parse it to compute its key).
 
     python -m runnable_book.execute [BUILD_DIR]      # default: _build
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from pathlib import Path
 
 from jupyter_cache import get_cache
-from jupyter_cache.executors import load_executor
 
 from . import KERNEL_ENV
 from .cards import chapter_paths
@@ -22,20 +25,38 @@ from .cards import chapter_paths
 CACHE = ".jupyter_cache"  # jupyter-book's cache folder inside the build directory
 READER = {"name": "myst_nb_md", "type": "plugin"}  # myst-nb's reader for MyST notebooks
 TIMEOUT = 300  # seconds per chapter, as execute.timeout in _config.yml
+# Inside the cache folder, so that it goes when the cache goes: each chapter's source digest
+# when the chapter was last found in the cache.
+CACHED_SOURCES = "runnable-cached-sources.json"
 
 
 def chapter_cache(build: Path):
     return get_cache(str(build / CACHE))
 
 
+def source_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def execute_chapters(root: Path, build: Path) -> list[str]:
     """Run every chapter missing from the cache; return the chapters that failed."""
+    record_path = build / CACHE / CACHED_SOURCES
+    cached = json.loads(record_path.read_text()) if record_path.exists() else {}
+    digests = {str(path): source_digest(path) for path in chapter_paths(root)}
+    changed = [path for path, digest in digests.items() if cached.get(path) != digest]
+    if not changed:
+        return []
+    from jupyter_cache.executors import load_executor  # slow to import, needed only here
+
     os.environ.update(KERNEL_ENV)
     cache = chapter_cache(build)
-    records = [cache.add_nb_to_project(str(path), read_data=READER) for path in chapter_paths(root)]
+    records = [cache.add_nb_to_project(path, read_data=READER) for path in changed]
     result = load_executor("local-parallel", cache).run_and_cache(
         filter_pks=[r.pk for r in records], timeout=TIMEOUT, allow_errors=False)
-    return result.excepted + result.errored
+    failed = result.excepted + result.errored
+    cached.update({path: digests[path] for path in changed if path not in failed})
+    record_path.write_text(json.dumps(cached, indent=1))
+    return failed
 
 
 def main() -> None:

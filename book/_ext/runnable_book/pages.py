@@ -69,7 +69,7 @@ KINDS = ("paper claim", "sanity check")
 
 
 def claim_rows(app: Sphinx, docname: str) -> list[dict]:
-    from . import glued_text  # the executed chapter's glued values
+    from .extension import glued_text  # the executed chapter's glued values
 
     text = glued_text(app, docname).get("claim_ledger")
     if not text:
