@@ -61,6 +61,16 @@ def test_download_is_the_colab_notebook(site: Path, chapter: Path):
     assert colab.endswith(f"chapters/{chapter.stem}.ipynb")
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_notebook_numbers_exercises_and_equations_as_the_page(site: Path, chapter: Path):
+    page = (site / "chapters" / f"{chapter.stem}.html").read_text(encoding="utf-8")
+    text = "\n".join(c.source for c in colab_notebook_of(chapter).cells if c.cell_type == "markdown")
+    on_page = re.findall(r'<span class="caption-number">Exercise ([\d.]+)', page)
+    assert on_page, "no numbered exercise on the page"
+    assert re.findall(r"\*\*Exercise ([\d.]+)\*\*", text) == on_page
+    assert re.findall(r"\\tag\{(\d+)\}", text) == re.findall(r'<span class="eqno">\((\d+)\)', page)
+
+
 def context() -> Context:
     return Context(
         cite=lambda keys, textual: "(" + "; ".join(f"{k.title()}, 2020" for k in keys) + ")",

@@ -211,6 +211,17 @@ def on_env_updated(app: Sphinx, env) -> None:
     record_path.write_text(json.dumps(record, indent=1))
 
 
+def number_exercises_within_chapters(app: Sphinx, env) -> None:
+    """sphinx-exercise numbers exercises through Sphinx's numfig, across the whole book (the first
+    exercise of a chapter might be "Exercise 30"); a chapter's prose and its Colab notebook count
+    them from 1, and so does the site. Runs after Sphinx has numbered, before any page is written."""
+    for numbers in env.toc_fignumbers.values():
+        exercises = numbers.get("exercise")
+        if exercises:
+            in_order = sorted(exercises, key=exercises.get)
+            numbers["exercise"] = {node_id: (n,) for n, node_id in enumerate(in_order, start=1)}
+
+
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
                          doctree) -> None:
     # docutils marks the citation list role="list" without listitem children (an ARIA error)
@@ -250,6 +261,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-read", on_doctree_read)
     app.add_transform(RemoveSolutions)
     app.connect("env-updated", on_env_updated)
+    app.connect("env-check-consistency", number_exercises_within_chapters)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
     app.add_css_file("runnable-book.css")
