@@ -120,6 +120,8 @@ def markdown_problems(markdown: str, stem: str) -> list[str]:
         if ":class: dropdown" not in block:
             problems.append("every solution needs `:class: dropdown` (solutions are collapsed)")
             break
+    for ref in re.findall(r"[Ee]xercise\s+\{ref\}`[^`<]*`", markdown):
+        problems.append(f"{ref!r} reads 'Exercise Exercise N' on the site: write {{ref}}`Exercise N <label>`")
     if "```{bibliography}" not in markdown:
         problems.append("the References section needs the `{bibliography}` directive")
     return problems
