@@ -55,7 +55,7 @@ test-chapter: install
 	$(PY) -m pytest --nbval-lax -p no:cacheprovider $(CHAPTER) tests/test_structure.py -k "$(basename $(notdir $(CHAPTER))) or $(notdir $(CHAPTER))"
 
 bench: install
-	$(PY) tests/bench.py
+	BUILD_FLAGS="$(BUILD_FLAGS)" $(PY) tests/bench.py
 
 clean:
 	rm -rf _build chapters/*.ipynb
