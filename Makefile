@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-JB := $(VENV)/bin/jupyter-book
+JB_BUILD := $(PY) -m runnable_book.build  # `jupyter-book build`, without Python's slow exit
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 BUILD_FLAGS := --warningiserror --nitpick --keep-going
@@ -30,12 +30,12 @@ browser:
 # the site from the cache.
 html: install
 	$(PY) -m runnable_book.execute _build
-	$(JB) build . $(BUILD_FLAGS)
+	$(JB_BUILD) . $(BUILD_FLAGS)
 
 # The site without solutions, for a course's students, in _build/student/_build/html.
 html-student: install
 	mkdir -p _build/student/_build && cp -r _build/.jupyter_cache _build/student/_build/ 2>/dev/null || true
-	BOOK_STUDENT=1 $(JB) build . $(BUILD_FLAGS) --path-output _build/student
+	BOOK_STUDENT=1 $(JB_BUILD) . $(BUILD_FLAGS) --path-output _build/student
 
 # Two stages, both on two workers. First every chapter, cell by cell (nbval; a chapter that
 # passes goes into the build's cache), with the checks that need no site. Then the site, built

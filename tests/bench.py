@@ -4,7 +4,8 @@
    seconds per chapter (its cells under nbval) and per page (its browser test).
 2. Each chapter alone (seed 0): wall time, kernel CPU time, peak memory, claim values.
 3. The clean site build (`make html` with nothing cached: chapters run on every core, then
-   Sphinx), and the rebuild after a code edit in one chapter.
+   Sphinx), and the rebuild after an edit of one chapter: of its prose (nothing runs), and of its
+   code (the chapter runs again: the budget is for the rest, besides the chapter's own run).
 
 Writes _build/bench/bench.json and _build/bench/bench.md, and prints the table.
 """
@@ -66,21 +67,33 @@ def site_build() -> dict:
     """`make html`'s two steps, timed apart: running the chapters that changed, then Sphinx."""
     execute = timed(str(ROOT / ".venv/bin/python"), "-m", "runnable_book.execute", "_build")
     flags = os.environ["BUILD_FLAGS"].split()  # the Makefile's, passed by `make bench`
-    sphinx = timed(str(ROOT / ".venv/bin/jupyter-book"), "build", ".", *flags)
+    sphinx = timed(str(ROOT / ".venv/bin/python"), "-m", "runnable_book.build", ".", *flags)
     return {"execute_s": execute, "sphinx_s": sphinx, "total_s": execute + sphinx}
+
+
+def chapter_run_seconds(chapter: Path) -> float:
+    """How long the chapter's latest run took, as jupyter-cache recorded it."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(BUILD / ".jupyter_cache"))
+    runs = [r for r in cache.list_cache_records() if Path(r.uri) == chapter]
+    return max(runs, key=lambda r: r.created).data.get("execution_seconds", 0.0)
 
 
 def one_chapter_rebuild(chapter: Path, edit: str) -> dict:
     """The site build after an edit of one chapter: a new code cell (the chapter runs again; the
     others come from the cache) or a sentence of prose (nothing runs)."""
     original = chapter.read_text(encoding="utf-8")
-    addition = {"code": "\n```{code-cell} python\n# bench edit\n```\n",
+    addition = {"code": f"\n```{{code-cell}} python\n# bench edit {time.time()}\n```\n",
                 "prose": "\nA sentence added by the bench.\n"}[edit]
     try:
         chapter.write_text(original + addition, encoding="utf-8")
-        return site_build()
+        build = site_build()
     finally:
         chapter.write_text(original, encoding="utf-8")
+    build["chapter_run_s"] = chapter_run_seconds(chapter) if edit == "code" else 0.0
+    build["rest_s"] = build["total_s"] - build["chapter_run_s"]
+    return build
 
 
 def report(suite: dict, rows: list[dict], builds: dict) -> str:
@@ -105,12 +118,15 @@ def report(suite: dict, rows: list[dict], builds: dict) -> str:
     lines += ["", f"- chapters one after the other: {total:.0f} s; on two cores ideally {total / 2:.0f} s",
               f"- clean site build: {builds['clean']['total_s']:.0f} s, of which running the chapters "
               f"{builds['clean']['execute_s']:.0f} s"]
-    for edit, what in (("code", "a code cell added: the chapter runs again"),
-                       ("prose", "a sentence added: nothing runs")):
+    for edit, what in (("prose", "a sentence added: nothing runs"),
+                       ("code", "a code cell added: the chapter runs again")):
         rebuild = builds[f"{edit}_edit"]
-        lines.append(f"- one-chapter rebuild, {what}: {rebuild['total_s']:.1f} s (running it "
-                     f"{rebuild['execute_s']:.1f} s, Sphinx {rebuild['sphinx_s']:.1f} s; budget "
-                     f"{REBUILD_SECONDS} s): {'within' if rebuild['total_s'] <= REBUILD_SECONDS else 'OVER'}")
+        own_run = (f"; the chapter's own run {rebuild['chapter_run_s']:.1f} s, the rest "
+                   f"{rebuild['rest_s']:.1f} s" if edit == "code" else "")
+        lines.append(f"- one-chapter rebuild, {what}: {rebuild['total_s']:.1f} s (execute step "
+                     f"{rebuild['execute_s']:.1f} s, Sphinx {rebuild['sphinx_s']:.1f} s{own_run}; "
+                     f"budget {REBUILD_SECONDS} s besides the chapter's own run): "
+                     f"{'within' if rebuild['rest_s'] <= REBUILD_SECONDS else 'OVER'}")
     return "\n".join(lines)
 
 
@@ -134,7 +150,7 @@ def main() -> None:
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     empty_build()
     builds = {"clean": site_build()}
-    for edit in ("code", "prose"):
+    for edit in ("prose", "code"):
         builds[f"{edit}_edit"] = one_chapter_rebuild(chapter_paths(ROOT)[0], edit)
     (OUT / "bench.json").write_text(json.dumps({"suite": suite, "chapters": rows, "builds": builds},
                                                indent=2, ensure_ascii=False))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from pathlib import Path
 
-from pybtex.database import parse_file
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting import BaseStyle
 
@@ -24,10 +22,8 @@ def register_installed_styles() -> None:
 
 
 class PlainBibliography:
-    def __init__(self, bibfiles: list[Path]):
-        self.entries = {}
-        for path in bibfiles:
-            self.entries.update(parse_file(str(path)).entries)
+    def __init__(self, entries):  # pybtex entries by key
+        self.entries = entries
 
     def _names(self, key: str) -> list[str]:
         return [" ".join(p.last_names) for p in self.entries[key].persons.get("author", [])]

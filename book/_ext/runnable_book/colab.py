@@ -13,7 +13,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-import jupytext
 import nbformat
 from myst_nb.core.variables import format_plain_text
 
@@ -191,6 +190,8 @@ def card_markdown(card: dict, page_url: str, ctx: Context) -> str:
 
 def colab_notebook(source: str, page_url: str, ctx: Context) -> nbformat.NotebookNode:
     """The clean notebook of a chapter given its MyST source."""
+    import jupytext  # slow to import; most builds make no notebook
+
     notebook = jupytext.reads(source, fmt="md:myst")
     ctx.equations = number_equations(source)
     card = notebook.metadata.get("paper", {})

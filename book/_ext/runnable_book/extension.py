@@ -23,7 +23,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx_exercise.nodes import solution_node
 
-from . import KERNEL_ENV, pages
+from . import KERNEL_ENV, numbering, pages
 from .bibliography import PlainBibliography, keep_formatted_references, register_installed_styles
 from .cards import arxiv_ids, paper_card, sources_text
 from .colab import Context, colab_notebook
@@ -159,15 +159,24 @@ def colab_path(app: Sphinx, docname: str) -> Path:
     return Path(app.env.doc2path(docname)).with_suffix(".ipynb")
 
 
-def colab_inputs_digest(app: Sphinx, docname: str, source: str) -> str:
-    """What a chapter's notebook is made of, besides the pages it links to: its source, its glued
-    values, the bibliography, the site's address, the converter and the pinned packages."""
+def shared_colab_inputs(app: Sphinx) -> bytes:
+    """What every chapter's notebook is made of: the bibliography, the site's address, the
+    converter and the pinned packages."""
     files = [book_root(app) / f for f in app.config.bibtex_bibfiles]
-    files += [executed_dir(app) / f"{docname}.glue.json", book_root(app) / "requirements.txt"]
+    files += [book_root(app) / "requirements.txt"]
     files += [Path(__file__).parent / f for f in ("colab.py", "bibliography.py", "cards.py")]
-    digest = hashlib.sha256(f"{source}\0{app.config.runnable_site_url}".encode())
+    digest = hashlib.sha256(app.config.runnable_site_url.encode())
     for path in files:
         digest.update(path.read_bytes() if path.exists() else b"\0missing")
+    return digest.digest()
+
+
+def colab_inputs_digest(app: Sphinx, docname: str, source: str, shared: bytes) -> str:
+    """What a chapter's notebook is made of, besides the pages it links to: its source, its glued
+    values and what every notebook is made of."""
+    digest = hashlib.sha256(shared + source.encode())
+    glue = executed_dir(app) / f"{docname}.glue.json"
+    digest.update(glue.read_bytes() if glue.exists() else b"\0missing")
     return digest.hexdigest()
 
 
@@ -190,15 +199,17 @@ def on_env_updated(app: Sphinx, env) -> None:
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     site = app.config.runnable_site_url.rstrip("/")
     bibliography = None
+    shared = shared_colab_inputs(app)
     for docname in sorted(d for d in env.found_docs if is_chapter(d)):
         source = Path(env.doc2path(docname)).read_text(encoding="utf-8")
-        inputs = colab_inputs_digest(app, docname, source)
+        inputs = colab_inputs_digest(app, docname, source, shared)
         made = record.get(docname, {})
         target = colab_path(app, docname)
         if target.exists() and made.get("inputs") == inputs and links_unchanged(app, docname, made):
             continue
         if bibliography is None:
-            bibliography = PlainBibliography([book_root(app) / f for f in app.config.bibtex_bibfiles])
+            # the entries sphinxcontrib-bibtex parsed from the same files
+            bibliography = PlainBibliography(env.get_domain("cite").bibdata.data.entries)
         links: dict[str, list[str]] = {}
         ctx = colab_context(app, docname, bibliography, links)
         notebook = colab_notebook(source, f"{site}/{docname}.html", ctx)
@@ -209,17 +220,6 @@ def on_env_updated(app: Sphinx, env) -> None:
         record[docname] = {"inputs": inputs, "links": links}
     record_path.parent.mkdir(parents=True, exist_ok=True)
     record_path.write_text(json.dumps(record, indent=1))
-
-
-def number_exercises_within_chapters(app: Sphinx, env) -> None:
-    """sphinx-exercise numbers exercises through Sphinx's numfig, across the whole book (the first
-    exercise of a chapter might be "Exercise 30"); a chapter's prose and its Colab notebook count
-    them from 1, and so does the site. Runs after Sphinx has numbered, before any page is written."""
-    for numbers in env.toc_fignumbers.values():
-        exercises = numbers.get("exercise")
-        if exercises:
-            in_order = sorted(exercises, key=exercises.get)
-            numbers["exercise"] = {node_id: (n,) for n, node_id in enumerate(in_order, start=1)}
 
 
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
@@ -261,9 +261,11 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-read", on_doctree_read)
     app.add_transform(RemoveSolutions)
     app.connect("env-updated", on_env_updated)
-    app.connect("env-check-consistency", number_exercises_within_chapters)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
     app.add_css_file("runnable-book.css")
     pages.setup(app)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+    numbering.setup(app)
+    # env_version: what this extension keeps in the build environment; a new number reads every
+    # page again.
+    return {"version": "0.1", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class GraphDirective(Directive):
 
 
 def note_dynamic(env) -> None:
-    """Pages that read every chapter are rebuilt on every build."""
+    """Pages that show every chapter: written again whenever what they show changed."""
     if not hasattr(env, "runnable_dynamic_docs"):
         env.runnable_dynamic_docs = set()
     env.runnable_dynamic_docs.add(env.docname)
@@ -180,16 +181,54 @@ def prerequisite_list(app: Sphinx, fromdoc: str) -> nodes.bullet_list:
     return items
 
 
+RECORD = "chapter-pages.json"  # in the build folder: what each such page was last written from
+
+
+def record_path(app: Sphinx) -> Path:
+    return Path(app.outdir).parent / RECORD
+
+
+def shown_digest(app: Sphinx) -> str:
+    """What the ledger and the prerequisite graph show: each chapter's title, card and glued
+    values, in reading order, and the code that draws them."""
+    from .extension import executed_dir
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256(b"".join((here / f).read_bytes()
+                                     for f in ("pages.py", "cards.py", "plotly_mime.py")))
+    for docname in chapters_in_toc_order(app):
+        title = app.env.titles[docname].astext() if docname in app.env.titles else ""
+        card = json.dumps(paper_card(Path(app.env.doc2path(docname))), sort_keys=True, default=str)
+        glue = executed_dir(app) / f"{docname}.glue.json"
+        digest.update(f"\0{docname}\0{title}\0{card}\0".encode())
+        digest.update(glue.read_bytes() if glue.exists() else b"\0missing")
+    return digest.hexdigest()
+
+
+def on_env_get_updated(app: Sphinx, env) -> list[str]:
+    path = record_path(app)
+    written = json.loads(path.read_text()) if path.exists() else {}
+    digest = shown_digest(app)
+    return sorted(d for d in getattr(env, "runnable_dynamic_docs", set())
+                  if d in env.found_docs and written.get(d) != digest)
+
+
+def note_written(app: Sphinx, docname: str) -> None:
+    path = record_path(app)
+    written = json.loads(path.read_text()) if path.exists() else {}
+    written[docname] = shown_digest(app)
+    path.write_text(json.dumps(written, indent=1))
+
+
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if docname not in getattr(app.env, "runnable_dynamic_docs", set()):
+        return
     for node in doctree.findall(ledger_placeholder):
         node.replace_self(ledger_sections(app, docname))
     for node in doctree.findall(graph_placeholder):
         html = figure_html(json.loads(prerequisite_figure(app).to_json()), "plotly-prerequisite-graph")
         node.replace_self([nodes.raw("", html, format="html"), prerequisite_list(app, docname)])
-
-
-def on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
-    return sorted(getattr(env, "runnable_dynamic_docs", set()))
+    note_written(app, docname)
 
 
 def setup(app: Sphinx) -> None:
@@ -198,4 +237,4 @@ def setup(app: Sphinx) -> None:
     app.add_directive("reproduction-ledger", LedgerDirective)
     app.add_directive("prerequisite-graph", GraphDirective)
     app.connect("doctree-resolved", on_doctree_resolved)
-    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-get-updated", on_env_get_updated)
