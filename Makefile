@@ -4,7 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-JB_BUILD := $(PY) -m runnable_book.build  # `jupyter-book build`, without Python's slow exit
+# `jupyter-book build`, without Python's slow exit
+JB_BUILD := $(PY) -m runnable_book.build
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 BUILD_FLAGS := --warningiserror --nitpick --keep-going

@@ -33,6 +33,8 @@ FILE_WRITE = re.compile(
     r"""open\([^)]*["'][wax]b?\+?["']|\.write_(text|bytes)\(|savefig\(|write_(html|image)\("""
     r"""|torch\.save\(|np\.save|\.to_csv\(|nbformat\.write\(|mkdir\(|os\.makedirs\(|shutil\.""")
 DIRECTIVE_USE = re.compile(r"^(?:`{3,}|:{3,})\{([\w:-]+)\}", re.M)
+EXERCISE_LABEL = re.compile(r"^`{3,}\{exercise\}.*\n(?::[\w-]+:.*\n)*?:label:\s*(\S+)", re.M)
+EXERCISE_REF = re.compile(r"\{ref\}`Exercise (\d+) <([^>]+)>`")
 ROLE_USE = re.compile(r"\{([\w:-]+)\}`")
 
 
@@ -122,6 +124,10 @@ def markdown_problems(markdown: str, stem: str) -> list[str]:
             break
     for ref in re.findall(r"[Ee]xercise\s+\{ref\}`[^`<]*`", markdown):
         problems.append(f"{ref!r} reads 'Exercise Exercise N' on the site: write {{ref}}`Exercise N <label>`")
+    number = {label: n for n, label in enumerate(EXERCISE_LABEL.findall(markdown), start=1)}
+    for typed, label in EXERCISE_REF.findall(markdown):
+        if label in number and int(typed) != number[label]:
+            problems.append(f"{{ref}}`Exercise {typed} <{label}>`: that exercise is number {number[label]}")
     if "```{bibliography}" not in markdown:
         problems.append("the References section needs the `{bibliography}` directive")
     return problems

@@ -2,7 +2,8 @@
 
 `make html` after an edit skips what did not change: a chapter whose code is unchanged is not run
 again, the ledger is written again only when what it shows changed, exercise numbers are kept per
-page without Sphinx reading every page. Each shortcut must still show the edit.
+page without Sphinx reading every page. Each shortcut must still show the edit, and a build that
+failed must fail again until the cause is fixed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ TOC = f"""format: jb-book
 root: book/intro
 chapters:
   - file: book/ledger
+  - file: book/notes
   - file: {CHAPTER}
 """
 NEW_EXERCISE = """## Exercises
@@ -40,19 +42,20 @@ def make_book(book: Path) -> None:
     shutil.copy(ROOT / "_config.yml", book)
     (book / "_toc.yml").write_text(TOC)
     (book / "book/intro.md").write_text("# A one-chapter book\n\nThe chapter and its ledger.\n")
+    (book / "book/notes.md").write_text("# Notes\n\nA page that shows the chapter only in its sidebar.\n")
     shutil.copy(ROOT / "book/ledger.md", book / "book")
     shutil.copy(FIXTURES / "references.bib", book / "book")
     shutil.copy(FIXTURES / "99-good-chapter.md", book / f"{CHAPTER}.md")
 
 
-def build(book: Path) -> list[str]:
+def build(book: Path, passes: bool = True) -> list[str]:
     """`make html`'s two steps; returns the pages Sphinx wrote."""
     subprocess.run([sys.executable, "-m", "runnable_book.execute", "_build"], cwd=book, check=True)
     done = subprocess.run([sys.executable, "-m", "runnable_book.build", ".",
                            "--warningiserror", "--nitpick", "--keep-going"],
                           cwd=book, capture_output=True, text=True)
     log = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
-    assert done.returncode == 0, log[-3000:]
+    assert (done.returncode == 0) == passes, log[-3000:]
     return re.findall(r"writing output\.\.\. \[\s*\d+%\] (\S+)", log)
 
 
@@ -98,3 +101,15 @@ def test_a_rebuild_remakes_what_an_edit_changed_and_nothing_else(tmp_path: Path)
     assert "book/ledger" in build(book)
     assert len(cache.list_cache_records()) == 2
     assert "S₂/S₁ = 0.020" in page(book, "book/ledger")
+
+    # A new title shows on every page (in the sidebar), not only on its own.
+    edit(book, "# A Short, Human Chapter Title", "# A Renamed Chapter")
+    assert sorted(build(book)) == ["book/intro", "book/ledger", "book/notes", CHAPTER]
+    assert "A Renamed Chapter" in page(book, "book/notes")
+
+    # A build that warned fails again, edit or not, until the cause is gone.
+    edit(book, "## The problem\n", "## The problem\n\n#### Too deep a heading\n")
+    build(book, passes=False)
+    build(book, passes=False)
+    edit(book, "\n#### Too deep a heading\n", "")
+    build(book)

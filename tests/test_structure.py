@@ -68,6 +68,8 @@ BROKEN = {
     "dropdown": (":class: dropdown\n\nBecause", "\nBecause", "needs `:class: dropdown`"),
     "directive": ("## The problem\n", "## The problem\n\n```{figure} x.png\n```\n", "directive `{figure}`"),
     "role": ("as {eq}", "as {numref}", "role `{numref}`"),
+    "exercise-number": ("The problem\n\nWhat goes wrong", "The problem\n\nSee {ref}`Exercise 1 "
+                        "<99-good-chapter-ex-2>`. What goes wrong", "that exercise is number 2"),
     "bibliography": ("```{bibliography}\n:filter: docname in docnames\n```", "", "`{bibliography}` directive"),
 }
 

@@ -45,7 +45,7 @@ def code_digest(path: Path) -> str:
 
     notebook = myst_nb_reader_plugin(str(path))
     code = [[cell.source, cell.metadata] for cell in notebook.cells if cell.cell_type == "code"]
-    text = json.dumps([notebook.metadata.get("kernelspec"), code], sort_keys=True, default=str)
+    text = json.dumps([notebook.metadata.get("kernelspec"), code], sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -74,7 +74,7 @@ def execute_chapters(root: Path, build: Path) -> list[str]:
         filter_pks=[r.pk for r in records], timeout=TIMEOUT, allow_errors=False)
     failed = result.excepted + result.errored
     for path in failed:
-        cached.pop(path)
+        cached.pop(path, None)
     record_path.write_text(json.dumps(cached, indent=1))
     return failed
 

@@ -19,7 +19,7 @@ import nbformat
 import plotly
 from docutils import nodes
 from sphinx import addnodes
-from sphinx.application import Sphinx
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx_exercise.nodes import solution_node
 
@@ -110,6 +110,11 @@ def card_node(card: dict, docname: str) -> nodes.container:
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
+    if docname == app.config.root_doc:
+        # An edit of the site's own CSS or scripts rewrites the root page, and so reaches the site
+        # (Sphinx copies static files only when it writes a page).
+        for path in STATIC.rglob("*"):
+            app.env.note_dependency(str(path))
     if not is_chapter(docname):
         return
     section = doctree.next_node(nodes.section)
@@ -222,6 +227,31 @@ def on_env_updated(app: Sphinx, env) -> None:
     record_path.write_text(json.dumps(record, indent=1))
 
 
+def book_outline(env) -> str:
+    """What every page shows of the others: the table of contents and the pages' titles (in the
+    sidebar, the previous/next links and links to pages)."""
+    outline = [sorted(env.toctree_includes.items()),
+               sorted((doc, title.astext()) for doc, title in env.titles.items())]
+    return hashlib.sha256(json.dumps(outline).encode()).hexdigest()
+
+
+def pages_showing_the_outline(app: Sphinx, env) -> list[str]:
+    """Sphinx writes only the pages that changed: when a title or the table of contents changes,
+    every page is written again (from what was read before)."""
+    outline, before = book_outline(env), getattr(env, "runnable_outline", None)
+    env.runnable_outline = outline
+    return sorted(env.found_docs) if before not in (None, outline) else []
+
+
+def forget_a_build_that_warned(app: Sphinx, exception) -> None:
+    """After a build that warned, the next one reads every page again, and so warns again.
+
+    Sphinx does this for a build that raised; a page that only warned would otherwise not be read
+    again, and the next build would pass without its warning."""
+    if app._warncount:  # Sphinx's own count of the warnings that were not suppressed
+        Path(app.doctreedir, ENV_PICKLE_FILENAME).unlink(missing_ok=True)
+
+
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
                          doctree) -> None:
     # docutils marks the citation list role="list" without listitem children (an ARIA error)
@@ -252,6 +282,14 @@ def on_build_finished(app: Sphinx, exception) -> None:
         shutil.copy2(colab_path(app, docname), target)
 
 
+def code_version() -> int:
+    """Sphinx reads every page again when an extension's env_version changes: here, whenever
+    this package's code does (it shapes what is kept from each page)."""
+    package = Path(__file__).parent
+    code = b"".join(path.read_bytes() for path in sorted(package.glob("*.py")))
+    return int(hashlib.sha256(code).hexdigest()[:12], 16)
+
+
 def setup(app: Sphinx) -> dict:
     os.environ.update(KERNEL_ENV)  # inherited by the kernels that execute the chapters
     register_installed_styles()
@@ -263,9 +301,10 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-updated", on_env_updated)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", forget_a_build_that_warned)
+    app.connect("env-get-updated", pages_showing_the_outline)
     app.add_css_file("runnable-book.css")
     pages.setup(app)
     numbering.setup(app)
-    # env_version: what this extension keeps in the build environment; a new number reads every
-    # page again.
-    return {"version": "0.1", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "0.1", "env_version": code_version(), "parallel_read_safe": True,
+            "parallel_write_safe": True}

@@ -208,16 +208,10 @@ def shown_digest(app: Sphinx) -> str:
 def on_env_get_updated(app: Sphinx, env) -> list[str]:
     path = record_path(app)
     written = json.loads(path.read_text()) if path.exists() else {}
-    digest = shown_digest(app)
+    env.runnable_shown_digest = shown_digest(app)
+    env.runnable_shown_written = set()
     return sorted(d for d in getattr(env, "runnable_dynamic_docs", set())
-                  if d in env.found_docs and written.get(d) != digest)
-
-
-def note_written(app: Sphinx, docname: str) -> None:
-    path = record_path(app)
-    written = json.loads(path.read_text()) if path.exists() else {}
-    written[docname] = shown_digest(app)
-    path.write_text(json.dumps(written, indent=1))
+                  if d in env.found_docs and written.get(d) != env.runnable_shown_digest)
 
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -228,7 +222,25 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     for node in doctree.findall(graph_placeholder):
         html = figure_html(json.loads(prerequisite_figure(app).to_json()), "plotly-prerequisite-graph")
         node.replace_self([nodes.raw("", html, format="html"), prerequisite_list(app, docname)])
-    note_written(app, docname)
+    app.env.runnable_shown_written.add(docname)
+
+
+def record_written(app: Sphinx, exception) -> None:
+    """Once the site is written, remember what its ledger and graph pages show."""
+    shown = getattr(app.env, "runnable_shown_written", set())
+    if exception or app.builder.format != "html" or not shown:
+        return
+    path = record_path(app)
+    written = json.loads(path.read_text()) if path.exists() else {}
+    written.update(dict.fromkeys(shown, app.env.runnable_shown_digest))
+    path.write_text(json.dumps(written, indent=1))
+
+
+def merge_dynamic_docs(app: Sphinx, env, docnames: set[str], other) -> None:
+    """Pages read in parallel processes."""
+    found = getattr(other, "runnable_dynamic_docs", set()) & docnames
+    if found:
+        env.runnable_dynamic_docs = getattr(env, "runnable_dynamic_docs", set()) | found
 
 
 def setup(app: Sphinx) -> None:
@@ -238,3 +250,5 @@ def setup(app: Sphinx) -> None:
     app.add_directive("prerequisite-graph", GraphDirective)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("env-get-updated", on_env_get_updated)
+    app.connect("env-merge-info", merge_dynamic_docs)
+    app.connect("build-finished", record_written)
