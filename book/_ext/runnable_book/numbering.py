@@ -4,7 +4,8 @@ A chapter and its Colab notebook count exercises from 1, and so does the site. S
 which sphinx-exercise turns on, numbers them through the whole book instead, and to do it loads
 the doctree of every page on every build, outputs included: seconds at forty chapters, even when
 nothing changed. Here each page's numbered nodes are listed once, when the page is read, and
-the numbers are made from those lists.
+the numbers are made from those lists (plain numbers: the book has no numbered sections to
+prefix them with).
 
 sphinx-exercise also keeps every exercise and solution node in the build environment together
 with the whole page it sits in, which the environment pickle then carries (20 MB at 37 chapters,
